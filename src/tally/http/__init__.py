@@ -1,0 +1,1 @@
+"""What every endpoint shares: envelopes, errors, tenancy and bearer tokens, idempotency, pagination."""

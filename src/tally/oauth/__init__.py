@@ -1,0 +1,1 @@
+"""OAuth 2.0: clients, tokens, scopes, the token and revocation endpoints."""

@@ -1,0 +1,1 @@
+"""Tasks: the unit of warehouse work; each stock check has one."""

@@ -1,0 +1,1 @@
+"""Tenants: one per X-Clarus-Subdomain."""
