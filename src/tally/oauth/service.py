@@ -1,0 +1,140 @@
+"""Clients and access tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from tally.db import Database
+from tally.db.types import utcnow
+from tally.errors import InvalidInput, NotFound, Unauthenticated
+from tally.http.auth import Principal
+from tally.oauth import rules
+from tally.oauth.models import OAuthClient, OAuthToken
+from tally.tenants.models import Tenant
+
+UNAUTHENTICATED = "The access token is missing, invalid, expired or revoked, or not valid for this tenant."
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client_id: str
+    client_secret: str
+    scopes: list[str]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    scopes: list[str]
+
+
+async def create_client(db: Database, subdomain: str, name: str, scopes: str | None = None) -> NewClient:
+    """Register a client for a tenant. The secret is returned once and stored only as a hash."""
+    granted = rules.client_scopes(scopes)
+    unknown = rules.unknown_scopes(granted)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown scopes: {', '.join(unknown)}. Known scopes: {', '.join(rules.ALL_SCOPES)}."
+        )
+    async with db.write() as session:
+        tenant = await session.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
+        if tenant is None:
+            raise NotFound(f"No tenant {subdomain!r}.")
+        client_id = rules.new_secret(16)
+        secret = rules.new_secret(32)
+        session.add(
+            OAuthClient(
+                tenant_id=tenant.id,
+                client_id=client_id,
+                name=name,
+                secret_hash=rules.digest(secret),
+                scopes=" ".join(granted),
+            )
+        )
+    return NewClient(client_id=client_id, client_secret=secret, scopes=granted)
+
+
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    pk: int
+    tenant_id: int
+    subdomain: str
+    scopes: list[str]
+
+
+async def authenticate_client(db: Database, client_id: str, secret: str) -> AuthenticatedClient | None:
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                select(OAuthClient, Tenant.subdomain)
+                .join(Tenant, Tenant.id == OAuthClient.tenant_id)
+                .where(OAuthClient.client_id == client_id, OAuthClient.is_active.is_(True))
+            )
+        ).first()
+    if row is None:
+        rules.secret_matches(secret, "0" * 64)  # same work whether or not the client exists
+        return None
+    client, subdomain = row
+    if not rules.secret_matches(secret, client.secret_hash):
+        return None
+    return AuthenticatedClient(client.id, client.tenant_id, subdomain, rules.parse_scopes(client.scopes))
+
+
+async def issue_token(db: Database, client: AuthenticatedClient, scopes: list[str], lifetime: int) -> IssuedToken:
+    token = rules.new_secret(32)
+    async with db.write() as session:
+        session.add(
+            OAuthToken(
+                tenant_id=client.tenant_id,
+                client_pk=client.pk,
+                token_hash=rules.digest(token),
+                scopes=" ".join(scopes),
+                expires_at=utcnow() + timedelta(seconds=lifetime),
+            )
+        )
+    return IssuedToken(access_token=token, expires_in=lifetime, scopes=scopes)
+
+
+async def revoke_token(db: Database, client: AuthenticatedClient, token: str) -> None:
+    """RFC 7009: revoke a token of this client; unknown tokens are not an error."""
+    async with db.write() as session:
+        await session.execute(
+            update(OAuthToken)
+            .where(
+                OAuthToken.tenant_id == client.tenant_id,
+                OAuthToken.token_hash == rules.digest(token),
+                OAuthToken.client_pk == client.pk,
+                OAuthToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+
+
+async def principal_for_token(db: Database, subdomain: str, token: str) -> Principal:
+    """The caller behind a bearer token, in one indexed lookup (tenant by subdomain, token by hash)."""
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                select(
+                    OAuthToken.tenant_id,
+                    OAuthToken.client_pk,
+                    OAuthToken.scopes,
+                    OAuthToken.expires_at,
+                    OAuthToken.revoked_at,
+                )
+                .join(Tenant, Tenant.id == OAuthToken.tenant_id)
+                .where(Tenant.subdomain == subdomain, OAuthToken.token_hash == rules.digest(token))
+            )
+        ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        raise Unauthenticated(UNAUTHENTICATED)
+    return Principal(
+        tenant_id=row.tenant_id,
+        subdomain=subdomain,
+        client_pk=row.client_pk,
+        scopes=frozenset(rules.parse_scopes(row.scopes)),
+    )
