@@ -14,7 +14,9 @@ from tally.db import Database
 from tally.db.migrate import migrate as run_migrations
 from tally.errors import TallyError
 
-app = typer.Typer(help="Tally: warehouse stock checks, compatible with the ClarusWMS API.", no_args_is_help=True)
+app = typer.Typer(
+    help="Tally: warehouse stock checks, compatible with the ClarusWMS API.", no_args_is_help=True
+)
 tenants_app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
 clients_app = typer.Typer(help="Manage OAuth 2.0 clients.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
@@ -85,7 +87,10 @@ def clients_create(
     tenant: Annotated[str, typer.Option(help="The tenant's subdomain.")],
     name: Annotated[str, typer.Option(help="A name for the client, e.g. the integration.")],
     scopes: Annotated[
-        str | None, typer.Option(help='Space-separated scopes, e.g. "inventory:read stock_checks:count"; all if omitted.')
+        str | None,
+        typer.Option(
+            help='Space-separated scopes, e.g. "inventory:read stock_checks:count"; all if omitted.'
+        ),
     ] = None,
 ) -> None:
     """Create an OAuth 2.0 client; prints {"client_id", "client_secret"} once."""

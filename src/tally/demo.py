@@ -32,34 +32,62 @@ async def _seed_master_data(db: Database, tenant_id: int, client_pk: int) -> Non
         db,
         inventory.ACCOUNTS,
         tenant_id,
-        {"code": "ACME", "name": "Acme Foods", "is_active": True, "batch_tracking": True,
-         "sell_by_tracking": False, "best_before_tracking": True},
+        {
+            "code": "ACME",
+            "name": "Acme Foods",
+            "is_active": True,
+            "batch_tracking": True,
+            "sell_by_tracking": False,
+            "best_before_tracking": True,
+        },
     )
     beta = await inventory.create(
         db,
         inventory.ACCOUNTS,
         tenant_id,
-        {"code": "BETA", "name": "Beta Hardware", "is_active": True, "batch_tracking": False,
-         "sell_by_tracking": False, "best_before_tracking": False},
+        {
+            "code": "BETA",
+            "name": "Beta Hardware",
+            "is_active": True,
+            "batch_tracking": False,
+            "sell_by_tracking": False,
+            "best_before_tracking": False,
+        },
     )
-    warehouse = await inventory.create(db, inventory.WAREHOUSES, tenant_id, {"code": "WH1", "name": "Main DC"})
+    warehouse = await inventory.create(
+        db, inventory.WAREHOUSES, tenant_id, {"code": "WH1", "name": "Main DC"}
+    )
     locations = [
         await inventory.create(
             db,
             inventory.LOCATIONS,
             tenant_id,
-            {"code": code, "warehouse_id": warehouse.id, "description": f"Aisle A bay {i}", "is_active": True},
+            {
+                "code": code,
+                "warehouse_id": warehouse.id,
+                "description": f"Aisle A bay {i}",
+                "is_active": True,
+            },
         )
         for i, code in enumerate(["A-01-01-01", "A-01-01-02", "A-01-02-01"], start=1)
     ]
     beans = await inventory.create(
-        db, inventory.PRODUCTS, tenant_id, {"code": "BEANS-400", "description": "Baked beans 400g", "account_id": acme.id}
+        db,
+        inventory.PRODUCTS,
+        tenant_id,
+        {"code": "BEANS-400", "description": "Baked beans 400g", "account_id": acme.id},
     )
     soup = await inventory.create(
-        db, inventory.PRODUCTS, tenant_id, {"code": "SOUP-TOM", "description": "Tomato soup", "account_id": acme.id}
+        db,
+        inventory.PRODUCTS,
+        tenant_id,
+        {"code": "SOUP-TOM", "description": "Tomato soup", "account_id": acme.id},
     )
     bolts = await inventory.create(
-        db, inventory.PRODUCTS, tenant_id, {"code": "BOLT-M8", "description": "M8 bolts, box of 100", "account_id": beta.id}
+        db,
+        inventory.PRODUCTS,
+        tenant_id,
+        {"code": "BOLT-M8", "description": "M8 bolts, box of 100", "account_id": beta.id},
     )
     for code, name, reason_type in [
         ("SC-MISCOUNT", "Miscount", "stock_check"),
@@ -85,9 +113,16 @@ async def _seed_master_data(db: Database, tenant_id: int, client_pk: int) -> Non
             db,
             tenant_id,
             client_pk,
-            {"product_id": product.id, "location_id": location.id, "quantity": Decimal(quantity), "batch": batch,
-             "sell_by_date": None, "best_before_date": best_before, "status": "available",
-             "storage_unit_reference": None},
+            {
+                "product_id": product.id,
+                "location_id": location.id,
+                "quantity": Decimal(quantity),
+                "batch": batch,
+                "sell_by_date": None,
+                "best_before_date": best_before,
+                "status": "available",
+                "storage_unit_reference": None,
+            },
         )
 
 
@@ -108,9 +143,14 @@ async def seed_demo(database_url: str) -> DemoCredentials:
             created = await create_client(db, DEMO, DEMO_CLIENT)
             client_id, secret = created.client_id, created.client_secret
             async with db.read() as session:
-                client_pk = await session.scalar(
-                    select(OAuthClient.id).where(OAuthClient.tenant_id == tenant.id, OAuthClient.client_id == client_id)
-                ) or 0
+                client_pk = (
+                    await session.scalar(
+                        select(OAuthClient.id).where(
+                            OAuthClient.tenant_id == tenant.id, OAuthClient.client_id == client_id
+                        )
+                    )
+                    or 0
+                )
         async with db.read() as session:
             location_id = await session.scalar(
                 select(Location.id).where(Location.tenant_id == tenant.id).order_by(Location.id).limit(1)

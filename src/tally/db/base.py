@@ -43,9 +43,13 @@ def _key(table_or_pk: Any) -> list[str]:
 
 
 @compiles(CreateColumn, "sqlite")
-def _sqlite_id_column(element: CreateColumn[Any], compiler: Any, **kw: Any) -> str | None:
+def _sqlite_id_column(element: Any, compiler: Any, **kw: Any) -> str | None:
     column = element.element
-    if column.name == "id" and column.table is not None and _key(column.table) in (["id"], ["tenant_id", "id"]):
+    if (
+        column.name == "id"
+        and column.table is not None
+        and _key(column.table) in (["id"], ["tenant_id", "id"])
+    ):
         return "id INTEGER PRIMARY KEY AUTOINCREMENT"
     text: str | None = compiler.visit_create_column(element, **kw)
     return text

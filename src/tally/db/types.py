@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 QUANTITY_PLACES = 4
-_SCALE = 10**QUANTITY_PLACES
+_SCALE: int = 10**QUANTITY_PLACES
 # NUMERIC(18, 4): fourteen whole digits, four decimal places.
 MAX_QUANTITY = Decimal(10**14) - Decimal(1) / _SCALE
 
@@ -43,8 +43,8 @@ class Quantity(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return Decimal(int(value)) / _SCALE
-        return Decimal(value)
+            return Decimal(int(value)).scaleb(-QUANTITY_PLACES)
+        return Decimal(str(value))
 
     @property
     def python_type(self) -> type[Decimal]:
@@ -70,9 +70,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        moment: datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
 
     @property
     def python_type(self) -> type[datetime]:

@@ -68,7 +68,7 @@ def validate(model: type[M], value: Any, prefix: str) -> M:
 
 
 def envelope_attributes(body: Any, resource_type: str | None) -> Any:
-    """The attributes of a {"data": {"type", "attributes"}} body; `type`, when sent, must name the resource."""
+    """The attributes of a {"data": {"type", "attributes"}} body; a sent `type` must name the resource."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise InvalidInput(
             'The body must be {"data": {"attributes": {…}}}.', [FieldError("/data", "data is required.")]
@@ -78,7 +78,10 @@ def envelope_attributes(body: Any, resource_type: str | None) -> Any:
     if unknown:
         raise InvalidInput(
             "Unknown members of data: " + ", ".join(sorted(unknown)) + ".",
-            [FieldError(f"/data/{k}", f"{k} is not allowed here.", "unknown_attribute") for k in sorted(unknown)],
+            [
+                FieldError(f"/data/{k}", f"{k} is not allowed here.", "unknown_attribute")
+                for k in sorted(unknown)
+            ],
         )
     sent_type = data.get("type")
     if resource_type is not None and sent_type is not None and sent_type != resource_type:

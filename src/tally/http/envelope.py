@@ -13,5 +13,7 @@ def resource_document(resource_type: str, id_: int, attributes: dict[str, Any]) 
     return {"data": {"id": id_, "type": resource_type, "attributes": attributes}}
 
 
-def resource_response(resource_type: str, id_: int, attributes: dict[str, Any], status: int = 200) -> Response:
+def resource_response(
+    resource_type: str, id_: int, attributes: dict[str, Any], status: int = 200
+) -> Response:
     return json_response(resource_document(resource_type, id_, attributes), status)

@@ -1,1 +1,1 @@
-"""Master data being counted: accounts, warehouses, locations, products, reason codes, stock and the ledger."""
+"""Master data being counted (accounts, warehouses, locations, products, reason codes), stock, the ledger."""

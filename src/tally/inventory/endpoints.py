@@ -29,23 +29,25 @@ def _register(
     """The create/read/update routes of one master-data resource."""
 
     async def create(request: Request, db: DB, principal: InventoryWrite) -> Response:
-        body = await read_attributes(request, create_schema, resource.type)
+        body = await read_attributes(request, create_schema, resource.plural)
         row = await service.create(db, resource, principal.tenant_id, body.model_dump())
-        return resource_response(resource.type, row.id, attributes(row), 201)
+        return resource_response(resource.plural, row.id, attributes(row), 201)
 
     async def read(id: PathId, db: DB, principal: InventoryRead) -> Response:
         row = await service.get(db, resource, principal.tenant_id, id)
-        return resource_response(resource.type, row.id, attributes(row))
+        return resource_response(resource.plural, row.id, attributes(row))
 
     async def patch(id: PathId, request: Request, db: DB, principal: InventoryWrite) -> Response:
-        body = await read_attributes(request, update_schema, resource.type)
+        body = await read_attributes(request, update_schema, resource.plural)
         row = await service.update(db, resource, principal.tenant_id, id, body.model_dump(exclude_unset=True))
-        return resource_response(resource.type, row.id, attributes(row))
+        return resource_response(resource.plural, row.id, attributes(row))
 
     label = resource.label
-    router.add_api_route(f"/{resource.type}", create, methods=["POST"], status_code=201, summary=f"Create a {label}")
-    router.add_api_route(f"/{resource.type}/{{id}}", read, methods=["GET"], summary=f"Read a {label}")
-    router.add_api_route(f"/{resource.type}/{{id}}", patch, methods=["PATCH"], summary=f"Update a {label}")
+    router.add_api_route(
+        f"/{resource.plural}", create, methods=["POST"], status_code=201, summary=f"Create a {label}"
+    )
+    router.add_api_route(f"/{resource.plural}/{{id}}", read, methods=["GET"], summary=f"Read a {label}")
+    router.add_api_route(f"/{resource.plural}/{{id}}", patch, methods=["PATCH"], summary=f"Update a {label}")
 
 
 _register(service.ACCOUNTS, schemas.AccountCreate, schemas.AccountUpdate, schemas.account_attributes)

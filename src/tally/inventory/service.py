@@ -37,7 +37,7 @@ class Resource:
     """How one master-data resource is stored: its table, the attributes that must be unique within the
     tenant (with the attribute the error points at), and the attributes that name another resource."""
 
-    type: str
+    plural: str
     label: str
     model: type[Base]
     unique: tuple[str, ...] = ("code",)
@@ -93,7 +93,9 @@ async def _check_unique(
     if not resource.unique:
         return
     table: Any = resource.model
-    conditions = [table.tenant_id == tenant_id] + [getattr(table, c) == row_values[c] for c in resource.unique]
+    conditions = [table.tenant_id == tenant_id] + [
+        getattr(table, c) == row_values[c] for c in resource.unique
+    ]
     if own_id is not None:
         conditions.append(table.id != own_id)
     if await session.scalar(select(exists().where(and_(*conditions)))):
@@ -125,7 +127,8 @@ async def create(db: Database, resource: Resource, tenant_id: int, values: dict[
     async def work(session: AsyncSession) -> Any:
         await _check_references(session, resource, tenant_id, values)
         await _check_unique(session, resource, tenant_id, values, None)
-        row = resource.model(tenant_id=tenant_id, **values)
+        model: Any = resource.model
+        row = model(tenant_id=tenant_id, **values)
         session.add(row)
         await session.flush()
         return row
@@ -147,7 +150,7 @@ async def update(db: Database, resource: Resource, tenant_id: int, id_: int, cha
     _refuse_nulls(resource, changes)
 
     async def work(session: AsyncSession) -> Any:
-        row = await _lock_owned(session, resource.model, tenant_id, id_, resource.label)
+        row: Any = await _lock_owned(session, resource.model, tenant_id, id_, resource.label)
         await _check_references(session, resource, tenant_id, changes)
         merged = {c: changes.get(c, getattr(row, c)) for c in resource.unique}
         await _check_unique(session, resource, tenant_id, merged, id_)
@@ -265,9 +268,9 @@ async def usable_reason_code(
         problem = f"Reason code {code.code!r} is inactive."
     elif code.reason_type != reason_type:
         problem = f"Reason code {code.code!r} is of type {code.reason_type!r}; this needs {reason_type!r}."
-    if problem is not None:
-        raise RuleViolation(problem, [FieldError(pointer, problem, "invalid_reason_code")])
-    assert code is not None
+    if code is None or problem is not None:
+        message = problem or "invalid reason code"
+        raise RuleViolation(message, [FieldError(pointer, message, "invalid_reason_code")])
     return code
 
 
@@ -289,7 +292,11 @@ async def adjust_stock(
         if result is None:
             raise RuleViolation(
                 f"The adjustment would take the stock below zero (it holds {stock.quantity.normalize():f}).",
-                [FieldError(_pointer("quantity_change"), "Would take the quantity below zero.", "below_zero")],
+                [
+                    FieldError(
+                        _pointer("quantity_change"), "Would take the quantity below zero.", "below_zero"
+                    )
+                ],
             )
         stock.quantity = result
         await session.flush()

@@ -84,7 +84,9 @@ async def authenticate_client(db: Database, client_id: str, secret: str) -> Auth
     return AuthenticatedClient(client.id, client.tenant_id, subdomain, rules.parse_scopes(client.scopes))
 
 
-async def issue_token(db: Database, client: AuthenticatedClient, scopes: list[str], lifetime: int) -> IssuedToken:
+async def issue_token(
+    db: Database, client: AuthenticatedClient, scopes: list[str], lifetime: int
+) -> IssuedToken:
     token = rules.new_secret(32)
     async with db.write() as session:
         session.add(

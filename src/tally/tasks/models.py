@@ -14,9 +14,7 @@ TASK_TYPE_CHECK = "CHECK"
 class Task(TenantOwned, Base):
     __tablename__ = "tasks"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["tenant_id", "location_from_id"], ["locations.tenant_id", "locations.id"]
-        ),
+        ForeignKeyConstraint(["tenant_id", "location_from_id"], ["locations.tenant_id", "locations.id"]),
     )
 
     task_type: Mapped[str] = mapped_column(String(20), default=TASK_TYPE_CHECK)
