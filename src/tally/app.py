@@ -14,9 +14,12 @@ from tally import __version__
 from tally.config import Settings, get_settings
 from tally.db import Database
 from tally.http.errors import install_error_handlers
+from tally.graphql.endpoints import router as graphql_router
 from tally.inventory.endpoints import router as inventory_router
 from tally.logs import configure_logging
 from tally.oauth.endpoints import router as oauth_router
+from tally.stock_checks.endpoints import router as stock_checks_router
+from tally.tasks.endpoints import router as tasks_router
 
 log = structlog.get_logger("tally.http")
 
@@ -74,6 +77,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.include_router(oauth_router)
     app.include_router(inventory_router)
+    app.include_router(stock_checks_router)
+    app.include_router(tasks_router)
+    app.include_router(graphql_router)
 
     @app.get("/health", tags=["meta"], summary="Liveness")
     async def health() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The GraphQL read schema at /graphql, one module per domain."""

@@ -1,0 +1,5 @@
+"""POST /graphql (placeholder until the read schema lands)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["graphql"])

@@ -1,0 +1,5 @@
+"""Stock-check routes (ClarusWMS contract)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["stock checks"])

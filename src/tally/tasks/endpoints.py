@@ -1,0 +1,5 @@
+"""Task routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["tasks"])
