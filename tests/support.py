@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from tally.db import Database
+from tally.http.json import dumps
 from tally.oauth.rules import ALL_SCOPES
 from tally.oauth.service import create_client
 from tally.tenants.service import create_tenant
@@ -56,10 +57,18 @@ class Api:
         return await self.http.get(path, headers=self.headers(**kw.pop("headers", {})), **kw)
 
     async def post(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return await self.http.post(path, json=json, headers=self.headers(**kw.pop("headers", {})), **kw)
+        return await self._send("POST", path, json, **kw)
 
     async def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return await self.http.patch(path, json=json, headers=self.headers(**kw.pop("headers", {})), **kw)
+        return await self._send("PATCH", path, json, **kw)
+
+    async def _send(self, method: str, path: str, json: Any, **kw: Any) -> httpx.Response:
+        # Decimals go out as exact JSON numbers, as a careful integration would send them.
+        headers = self.headers(**kw.pop("headers", {}))
+        if json is not None:
+            headers.setdefault("Content-Type", "application/json")
+            kw["content"] = dumps(json)
+        return await self.http.request(method, path, headers=headers, **kw)
 
     async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         return await self.post("/graphql", {"query": query, "variables": variables or {}})
