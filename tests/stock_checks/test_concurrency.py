@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tally.db import Database
+from tally.inventory.models import LedgerTransaction
 from tally.stock_checks.models import StockCheck, StockCheckAttempt, StockCheckRecord
 from tests.conftest import LiveServer
 from tests.support import Api, new_site, new_tenant
@@ -134,3 +135,56 @@ async def test_attempts_racing_complete_leave_the_check_consistent(live: Api) ->
     expected = "passed" if not refused else "failed"
     assert complete.json() == {"status": expected}
     assert check["status"] == expected
+
+
+async def test_simultaneous_resolves_of_one_record_post_one_adjustment(live: Api) -> None:
+    site = await new_site(live)
+    stock = await live.create("stocks", product_id=site.product_id, location_id=site.location_id, quantity=10)
+    reason = await live.create(
+        "reason_codes", code="SC", name="Miscount", description="x", reason_type="stock_check"
+    )
+    check_id = await _open_check(live, site.location_id)
+    response = await live.post(f"/api/stock_checks/{check_id}/record_attempt", _attempt(site.product_id, 7))
+    assert response.json() == {"attempt_result": "failure", "attempt_number": 1}
+    assert (await live.post(f"/api/stock_checks/{check_id}/complete")).json() == {"status": "failed"}
+    record_id = (await live.get(f"/api/stock_checks/{check_id}")).json()["data"]["attributes"]["records"][0][
+        "id"
+    ]
+
+    body = {"stock_check_record_ids": [record_id], "reason_code_id": reason["id"]}
+    responses = await asyncio.gather(*[live.post("/api/stock_checks/resolve", body) for _ in range(8)])
+
+    assert sorted(r.status_code for r in responses) == [204] + [422] * 7
+    quantity = (await live.get(f"/api/stocks/{stock['id']}")).json()["data"]["attributes"]["quantity"]
+    assert quantity == 7
+    async with live.db.read() as session:
+        posted = await session.scalar(
+            select(func.count()).where(
+                LedgerTransaction.tenant_id == live.tenant_id, LedgerTransaction.subtype == "STOCK_CHECK"
+            )
+        )
+    assert posted == 1
+
+
+async def test_attempts_racing_cancel_are_either_recorded_or_refused(live: Api) -> None:
+    site = await new_site(live)
+    products = []
+    for i in range(12):
+        product = await live.create("products", code=f"C{i}", description="x", account_id=site.account_id)
+        products.append(product["id"])
+    check_id = await _open_check(live, site.location_id)
+
+    calls = [live.post(f"/api/stock_checks/{check_id}/record_attempt", _attempt(p, 1)) for p in products]
+    results = await asyncio.gather(*calls[:6], live.post(f"/api/stock_checks/{check_id}/cancel"), *calls[6:])
+    cancel = results[6]
+    attempts = results[:6] + results[7:]
+
+    assert cancel.status_code == 200
+    assert cancel.json() == {"status": "cancelled"}
+    assert all(r.status_code in (201, 422) for r in attempts)
+    accepted = {p for p, r in zip(products, attempts, strict=True) if r.status_code == 201}
+    check = (await live.get(f"/api/stock_checks/{check_id}")).json()["data"]["attributes"]
+    assert check["status"] == "cancelled"
+    assert {r["product_id"] for r in check["records"] if r["attempts"]} == accepted
+    task = (await live.get(f"/api/tasks/{check['task_id']}")).json()["data"]["attributes"]
+    assert task["status"] == "CANCELLED"
