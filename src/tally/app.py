@@ -13,8 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tally import __version__
 from tally.config import Settings, get_settings
 from tally.db import Database
-from tally.http.errors import install_error_handlers
 from tally.graphql.endpoints import router as graphql_router
+from tally.http.errors import install_error_handlers
 from tally.inventory.endpoints import router as inventory_router
 from tally.logs import configure_logging
 from tally.oauth.endpoints import router as oauth_router
