@@ -15,6 +15,7 @@ from tally.oauth.models import OAuthClient, OAuthToken
 from tally.stock_checks.models import StockCheck, StockCheckAttempt, StockCheckRecord
 from tally.tasks.models import Task
 from tally.tenants.models import Tenant
+from tally.users.models import User
 
 __all__ = [
     "Account",
@@ -32,5 +33,6 @@ __all__ = [
     "StockCheckRecord",
     "Task",
     "Tenant",
+    "User",
     "Warehouse",
 ]

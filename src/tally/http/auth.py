@@ -15,12 +15,13 @@ TENANT_HEADER = "X-Clarus-Subdomain"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: a client of one tenant, holding some scopes."""
+    """Who is calling: a client of one tenant holding some scopes, acting for a user or for itself."""
 
     tenant_id: int
     subdomain: str
     client_pk: int
     scopes: frozenset[str]
+    user_id: int | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes

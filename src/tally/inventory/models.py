@@ -141,6 +141,7 @@ class LedgerTransaction(TenantOwned, Base):
     subtype: Mapped[str] = mapped_column(String(20))
     reason_code_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     client_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     stock_check_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     stock_check_record_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

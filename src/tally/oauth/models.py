@@ -22,6 +22,10 @@ class OAuthClient(TenantOwned, Base):
     secret_hash: Mapped[str] = mapped_column(String(128))
     scopes: Mapped[str] = mapped_column(String(500))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Space-separated redirect URIs registered for the authorization code grant (matched exactly).
+    redirect_uris: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    # A public client (no secret; PKCE alone) may only use the authorization code grant.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -37,6 +41,8 @@ class OAuthToken(TenantOwned, Base):
     )
 
     client_pk: Mapped[int] = mapped_column(BigInteger)
+    # Set when the token acts as a person (authorization code grant); None for client credentials.
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[str] = mapped_column(String(500))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

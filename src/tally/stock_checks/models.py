@@ -46,6 +46,9 @@ class StockCheck(TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     expected_completion_date: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_client_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    completed_by_client_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    completed_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -72,6 +75,7 @@ class StockCheckRecord(TenantOwned, Base):
     reason_code_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by_client_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    resolved_by_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -89,4 +93,5 @@ class StockCheckAttempt(TenantOwned, Base):
     system_count: Mapped[Decimal] = mapped_column(Quantity)
     attempt_result: Mapped[str] = mapped_column(String(10))
     client_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

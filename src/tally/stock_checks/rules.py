@@ -23,7 +23,7 @@ Outcome = Literal["success", "failure"]
 RecordStatus = Literal["uncounted", "passed", "failed", "resolved"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class StockGroup:
     """What identifies stock within a check: product + batch + sell-by + best-before. No batch is ''."""
 

@@ -55,6 +55,10 @@ def _group_of(row: Any) -> StockGroup:
     return StockGroup(row.product_id, row.batch or "", row.sell_by_date, row.best_before_date)
 
 
+def _by_key(group: StockGroup) -> str:
+    return group.key
+
+
 def _same_group(group: StockGroup) -> Any:
     """Stock rows of exactly this group (dates compared null-safely)."""
     return and_(
@@ -154,7 +158,7 @@ async def create_stock_check(
         if groups:
             await session.execute(
                 dialect.insert(session, StockCheckRecord),
-                [_new_record(tenant_id, check.id, group) for group in sorted(groups)],
+                [_new_record(tenant_id, check.id, group) for group in sorted(groups, key=_by_key)],
             )
         return Opened(check.id, task.id, created=True)
 
@@ -318,7 +322,7 @@ async def complete(db: Database, principal: Principal, check_id: int) -> str:
                 ],
             )
             latest.extend(a["attempt_result"] for a in outcomes)
-        new_groups = sorted(g for g, q in sums.items() if q != 0 and g not in recorded)
+        new_groups = sorted((g for g, q in sums.items() if q != 0 and g not in recorded), key=_by_key)
         if new_groups:
             values = [
                 _new_record(

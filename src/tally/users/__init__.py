@@ -1,0 +1,1 @@
+"""People: users of a tenant and their roles."""
