@@ -22,8 +22,8 @@ run: $(VENV)/.installed
 	$(BIN)/tally demo --port $(PORT)
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-installed
