@@ -8,6 +8,7 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from tally.config import get_settings
 from tally.db import Database
@@ -26,6 +27,12 @@ app.add_typer(clients_app, name="clients")
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
+
+
+def _database_problem(exc: DBAPIError) -> str:
+    # One line instead of a driver traceback; the usual cause is a database never migrated.
+    first_line = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+    return f"the database refused the command ({first_line}). Has `tally migrate` been run?"
 
 
 def _database() -> Database:
@@ -80,6 +87,8 @@ def tenants_create(
         asyncio.run(run())
     except TallyError as exc:
         _fail(exc.message)
+    except DBAPIError as exc:
+        _fail(_database_problem(exc))
 
 
 @clients_app.command("create")
@@ -108,6 +117,8 @@ def clients_create(
         asyncio.run(run())
     except TallyError as exc:
         _fail(exc.message)
+    except DBAPIError as exc:
+        _fail(_database_problem(exc))
 
 
 @app.command()

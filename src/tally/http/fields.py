@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -60,13 +61,17 @@ def _non_negative(value: Decimal) -> Decimal:
 Quantity = Annotated[Number, AfterValidator(_non_negative)]
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _iso_date(value: Any) -> Any:
     if value is None:
         return None
     if not isinstance(value, str):
         raise ValueError("must be a date string YYYY-MM-DD")
     try:
-        if len(value) != 10:
+        # fromisoformat alone also takes other ISO 8601 forms of the same length, such as 2027-W01-1.
+        if not _DATE.fullmatch(value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
@@ -94,6 +99,13 @@ Id = Annotated[StrictInt, Field(gt=0, le=2**63 - 1)]
 Flag = StrictBool
 
 
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here keeps both engines alike and the answer a 422.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
 def _batch(value: Any) -> Any:
     # Clarus: absent, null and "" all mean "no batch".
     if value is None:
@@ -103,7 +115,7 @@ def _batch(value: Any) -> Any:
     return value.strip()
 
 
-Batch = Annotated[str, BeforeValidator(_batch), Field(max_length=100)]
+Batch = Annotated[str, BeforeValidator(_batch), Field(max_length=100), AfterValidator(_storable)]
 
 
 def _text(max_length: int) -> Any:
@@ -111,8 +123,8 @@ def _text(max_length: int) -> Any:
 
 
 # Required strings: never blank, at most N characters.
-Text30 = Annotated[str, _text(30)]
-Text50 = Annotated[str, _text(50)]
-Text60 = Annotated[str, _text(60)]
-Text100 = Annotated[str, _text(100)]
-Text150 = Annotated[str, _text(150)]
+Text30 = Annotated[str, _text(30), AfterValidator(_storable)]
+Text50 = Annotated[str, _text(50), AfterValidator(_storable)]
+Text60 = Annotated[str, _text(60), AfterValidator(_storable)]
+Text100 = Annotated[str, _text(100), AfterValidator(_storable)]
+Text150 = Annotated[str, _text(150), AfterValidator(_storable)]

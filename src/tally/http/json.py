@@ -24,6 +24,8 @@ def loads(raw: bytes) -> Any:
         return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedRequest(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedRequest("The request body nests JSON arrays or objects too deeply.") from None
 
 
 def plain_decimal(value: Decimal) -> Decimal:

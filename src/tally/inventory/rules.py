@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from tally.db.types import MAX_QUANTITY
+
 POSITIVE_ADJUSTMENT = "positive_adjustment"
 NEGATIVE_ADJUSTMENT = "negative_adjustment"
 
@@ -47,3 +49,8 @@ def adjusted_quantity(quantity: Decimal, change: Decimal) -> Decimal | None:
     """The quantity after a change, or None where it would go below zero."""
     result = quantity + change
     return result if result >= 0 else None
+
+
+def storable_quantity(quantity: Decimal) -> bool:
+    """Whether a quantity fits the column (NUMERIC(18, 4)); past it PostgreSQL fails the write outright."""
+    return quantity <= MAX_QUANTITY

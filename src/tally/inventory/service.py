@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tally.db import Database
 from tally.db.base import Base
+from tally.db.types import MAX_QUANTITY
 from tally.errors import FieldError, InvalidInput, NotFound, RuleViolation
 from tally.inventory import rules
 from tally.inventory.models import (
@@ -297,6 +298,11 @@ async def adjust_stock(
                         _pointer("quantity_change"), "Would take the quantity below zero.", "below_zero"
                     )
                 ],
+            )
+        if not rules.storable_quantity(result):
+            raise RuleViolation(
+                f"The adjustment would take the stock past the largest quantity, {MAX_QUANTITY:f}.",
+                [FieldError(_pointer("quantity_change"), "Would exceed the largest quantity.", "too_large")],
             )
         stock.quantity = result
         await session.flush()

@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tally.config import get_settings
+from tally.config import Settings
 from tally.http.auth import DB, TENANT_HEADER
 from tally.http.json import json_response
 from tally.oauth import rules, service
@@ -47,7 +47,10 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 async def _client(request: Request, form: dict[str, str], db: DB) -> service.AuthenticatedClient:
-    basic_id, basic_secret = extract_basic_authorization(request.headers)
+    try:
+        basic_id, basic_secret = extract_basic_authorization(request.headers)
+    except ValueError:  # authlib raises on "Basic " alone and on credentials that are not UTF-8
+        raise InvalidClientError(description="Client authentication failed.", status_code=401) from None
     form_id, form_secret = form.get("client_id"), form.get("client_secret")
     if basic_id and (form_id or form_secret) and (form_id != basic_id or form_secret):
         raise InvalidRequestError(description="Use one client authentication method, not two.")
@@ -70,13 +73,18 @@ async def token(request: Request, db: DB) -> Response:
             raise InvalidRequestError(description="grant_type is required.")
         client = await _client(request, form, db)
         if grant_type != "client_credentials":
-            raise UnsupportedGrantTypeError(description=f"grant_type {grant_type!r} is not supported.")
+            # This error class takes the grant type, not a description, and leaves the body without one.
+            unsupported = UnsupportedGrantTypeError(grant_type)
+            unsupported.description = f"grant_type {grant_type!r} is not supported."
+            raise unsupported
         scopes = rules.granted_scopes(form.get("scope"), client.scopes)
         if scopes is None:
             raise InvalidScopeError(description="The requested scope exceeds what this client may hold.")
     except OAuth2Error as error:
         return _error(error)
-    issued = await service.issue_token(db, client, scopes, get_settings().token_lifetime_seconds)
+    # The app's own settings, not the process-wide ones: an app built with other settings keeps to them.
+    settings: Settings = request.app.state.settings
+    issued = await service.issue_token(db, client, scopes, settings.token_lifetime_seconds)
     return json_response(
         {
             "access_token": issued.access_token,

@@ -14,6 +14,7 @@ from tally.http.auth import Principal
 from tally.oauth import rules
 from tally.oauth.models import OAuthClient, OAuthToken
 from tally.tenants.models import Tenant
+from tally.tenants.rules import valid_subdomain
 
 UNAUTHENTICATED = "The access token is missing, invalid, expired or revoked, or not valid for this tenant."
 
@@ -67,14 +68,17 @@ class AuthenticatedClient:
 
 
 async def authenticate_client(db: Database, client_id: str, secret: str) -> AuthenticatedClient | None:
-    async with db.read() as session:
-        row = (
-            await session.execute(
-                select(OAuthClient, Tenant.subdomain)
-                .join(Tenant, Tenant.id == OAuthClient.tenant_id)
-                .where(OAuthClient.client_id == client_id, OAuthClient.is_active.is_(True))
-            )
-        ).first()
+    row = None
+    # No client id holds NUL, and PostgreSQL refuses to even compare text that does.
+    if "\x00" not in client_id:
+        async with db.read() as session:
+            row = (
+                await session.execute(
+                    select(OAuthClient, Tenant.subdomain)
+                    .join(Tenant, Tenant.id == OAuthClient.tenant_id)
+                    .where(OAuthClient.client_id == client_id, OAuthClient.is_active.is_(True))
+                )
+            ).first()
     if row is None:
         rules.secret_matches(secret, "0" * 64)  # same work whether or not the client exists
         return None
@@ -118,6 +122,9 @@ async def revoke_token(db: Database, client: AuthenticatedClient, token: str) ->
 
 async def principal_for_token(db: Database, subdomain: str, token: str) -> Principal:
     """The caller behind a bearer token, in one indexed lookup (tenant by subdomain, token by hash)."""
+    if not valid_subdomain(subdomain):
+        # No tenant has it, and text such as NUL would make PostgreSQL fail the lookup instead of missing.
+        raise Unauthenticated(UNAUTHENTICATED)
     async with db.read() as session:
         row = (
             await session.execute(
