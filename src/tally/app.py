@@ -17,9 +17,12 @@ from tally.graphql.endpoints import router as graphql_router
 from tally.http.errors import install_error_handlers
 from tally.inventory.endpoints import router as inventory_router
 from tally.logs import configure_logging
+from tally.oauth.authorize_endpoints import router as authorize_router
+from tally.oauth.clients_endpoints import router as clients_router
 from tally.oauth.endpoints import router as oauth_router
 from tally.stock_checks.endpoints import router as stock_checks_router
 from tally.tasks.endpoints import router as tasks_router
+from tally.users.endpoints import router as users_router
 
 log = structlog.get_logger("tally.http")
 
@@ -76,6 +79,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(oauth_router)
+    app.include_router(authorize_router)
+    app.include_router(clients_router)
+    app.include_router(users_router)
     app.include_router(inventory_router)
     app.include_router(stock_checks_router)
     app.include_router(tasks_router)
