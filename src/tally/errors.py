@@ -43,6 +43,10 @@ class MalformedRequest(TallyError):
     """The request cannot be parsed at all (400)."""
 
 
+class PayloadTooLarge(TallyError):
+    """The request body is larger than Tally accepts (413)."""
+
+
 class UnsupportedMediaType(TallyError):
     """The body is not application/json (415)."""
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from tally.errors import FieldError, InvalidInput, UnsupportedMediaType
+from tally.errors import FieldError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from tally.http.json import loads
 
 M = TypeVar("M", bound=BaseModel)
@@ -23,7 +23,7 @@ async def json_body(request: Request) -> Any:
         raise UnsupportedMediaType("The request body must be JSON, sent with Content-Type: application/json.")
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise InvalidInput(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     return loads(raw)
 
 

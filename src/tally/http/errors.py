@@ -23,6 +23,7 @@ STATUS: dict[type[errors.TallyError], int] = {
     errors.InvalidInput: 422,
     errors.MalformedRequest: 400,
     errors.UnsupportedMediaType: 415,
+    errors.PayloadTooLarge: 413,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
 }

@@ -247,8 +247,11 @@ async def update_stock(db: Database, tenant_id: int, id_: int, changes: dict[str
     async def work(session: AsyncSession) -> Stock:
         stock = await _lock_owned(session, Stock, tenant_id, id_, "stock")
         account = await get_owned(session, Account, tenant_id, stock.account_id, "account")
-        merged = {k: changes.get(k, getattr(stock, k)) for k in ("batch", "sell_by_date", "best_before_date")}
-        _check_tracking(account, merged["batch"], merged["sell_by_date"], merged["best_before_date"])
+        # Only what this request sets must be tracked: stock that kept a batch or date from before its
+        # account stopped tracking it can still be held, released or relabelled.
+        _check_tracking(
+            account, changes.get("batch", ""), changes.get("sell_by_date"), changes.get("best_before_date")
+        )
         for key, value in changes.items():
             setattr(stock, key, value)
         await session.flush()
