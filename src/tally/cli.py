@@ -21,7 +21,9 @@ app = typer.Typer(
 tenants_app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
 clients_app = typer.Typer(help="Manage OAuth 2.0 clients.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
+app.add_typer(users_app, name="users")
 
 
 def _fail(message: str) -> None:
@@ -112,6 +114,53 @@ def clients_create(
         finally:
             await db.dispose()
         typer.echo(json.dumps({"client_id": client.client_id, "client_secret": client.client_secret}))
+
+    try:
+        asyncio.run(run())
+    except TallyError as exc:
+        _fail(exc.message)
+    except DBAPIError as exc:
+        _fail(_database_problem(exc))
+
+
+def _read_password() -> str | None:
+    """Prompted for (hidden, twice) at a terminal; else the first line of stdin, where an empty line or no
+    input at all means no password (the user cannot sign in until one is set)."""
+    if sys.stdin.isatty():
+        # Prompts go to stderr: stdout carries the JSON answer alone.
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+        return password
+    line = sys.stdin.readline().rstrip("\r\n")
+    return line or None
+
+
+@users_app.command("create")
+def users_create(
+    tenant: Annotated[str, typer.Option(help="The tenant's subdomain.")],
+    email: Annotated[str, typer.Option(help="The login, unique within the tenant.")],
+    role: Annotated[str, typer.Option(help="admin, standard, client or rf.")],
+    name: Annotated[str | None, typer.Option(help="Display name; the email if omitted.")] = None,
+    account_id: Annotated[
+        int | None, typer.Option("--account-id", help="The account a client-role user belongs to.")
+    ] = None,
+) -> None:
+    """Create a user; the password is prompted for, or read as one line from stdin. Prints {"id", "email",
+    "role"}."""
+    from tally.users.service import check_new_user, create_user
+
+    try:
+        check_new_user(email, name or email, role, None, account_id)
+    except TallyError as exc:
+        _fail(exc.message)
+    password = _read_password()
+
+    async def run() -> None:
+        db = _database()
+        try:
+            user = await create_user(db, tenant, email, name or email, role, password, account_id)
+        finally:
+            await db.dispose()
+        typer.echo(json.dumps({"id": user.id, "email": user.email, "role": user.role}))
 
     try:
         asyncio.run(run())

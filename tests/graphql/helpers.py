@@ -85,7 +85,10 @@ def counting_statements(db: Database) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    engines = {id(e): e for e in (db.engine.sync_engine, db.read_engine.sync_engine)}.values()
+    # An engine made by execution_options() shares its parent's listeners: listen on the parent only, or
+    # every statement on it would be counted twice.
+    bases = (getattr(e, "_proxied", e) for e in (db.engine.sync_engine, db.read_engine.sync_engine))
+    engines = {id(e): e for e in bases}.values()
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:

@@ -64,6 +64,12 @@ class Context:
         return self.principal.tenant_id
 
     @property
+    def visible_account(self) -> int | None:
+        """The one account whose stock, products and ledger the caller may see (client-role users), or
+        None for the whole tenant."""
+        return self.principal.visible_account
+
+    @property
     def sees_system_counts(self) -> bool:
         """Blind counting: expected quantities and system counts only for stock_checks:manage."""
         return self.principal.has(STOCK_CHECKS_MANAGE)

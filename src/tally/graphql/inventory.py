@@ -394,6 +394,12 @@ class StockFilter:
 PAGE_ARGS = "first: at most 500, 100 when left out; after: an endCursor from the previous page."
 
 
+def own_account(context: Context, account_column: Any) -> list[Condition]:
+    """For a client-role caller, only rows whose account is its own; nothing for anyone else."""
+    account = context.visible_account
+    return [] if account is None else [account_column == account]
+
+
 @strawberry.type(name="AccountsQuery")
 class AccountsQuery:
     @resolver(description=PAGE_ARGS)
@@ -405,6 +411,7 @@ class AccountsQuery:
         after: str | None = None,
     ) -> Connection[AccountNode]:
         conditions = filter.conditions(info.context) if filter else []
+        conditions += own_account(info.context, Account.id)
         return await paginate(info, Account, conditions, first, after, AccountNode.of)
 
 
@@ -447,6 +454,7 @@ class ProductsQuery:
         after: str | None = None,
     ) -> Connection[ProductNode]:
         conditions = filter.conditions(info.context) if filter else []
+        conditions += own_account(info.context, Product.account_id)
         return await paginate(info, Product, conditions, first, after, ProductNode.of)
 
 
@@ -475,4 +483,5 @@ class StocksQuery:
         after: str | None = None,
     ) -> Connection[StockNode]:
         conditions = filter.conditions(info.context) if filter else []
+        conditions += own_account(info.context, Stock.account_id)
         return await paginate(info, Stock, conditions, first, after, StockNode.of)

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
+from sqlalchemy import select
 
 from tally.graphql.context import Context, Info, resolver
 from tally.graphql.filters import (
@@ -16,9 +17,16 @@ from tally.graphql.filters import (
     datetime_conditions,
     id_conditions,
 )
-from tally.graphql.inventory import LocationNode, ProductNode, ReasonCodeNode, StockNode, load_one
+from tally.graphql.inventory import (
+    LocationNode,
+    ProductNode,
+    ReasonCodeNode,
+    StockNode,
+    load_one,
+    own_account,
+)
 from tally.graphql.pagination import Connection, paginate
-from tally.inventory.models import LedgerTransaction
+from tally.inventory.models import LedgerTransaction, Product
 
 
 def _id(value: int | None) -> strawberry.ID | None:
@@ -117,5 +125,12 @@ class TransactionsQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[TransactionNode]:
-        conditions = filter.conditions(info.context) if filter else []
+        context = info.context
+        conditions = filter.conditions(context) if filter else []
+        if context.visible_account is not None:
+            # A client-role caller sees the ledger of its own account's products only.
+            owned = select(Product.id).where(Product.tenant_id == context.tenant_id)
+            conditions.append(
+                LedgerTransaction.product_id.in_(owned.where(*own_account(context, Product.account_id)))
+            )
         return await paginate(info, LedgerTransaction, conditions, first, after, TransactionNode.of)

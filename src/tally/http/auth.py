@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from tally.db import Database
 from tally.errors import Forbidden, MalformedRequest, Unauthenticated
+from tally.users.rules import visible_account
 
 TENANT_HEADER = "X-Clarus-Subdomain"
 
@@ -22,9 +23,17 @@ class Principal:
     client_pk: int
     scopes: frozenset[str]
     user_id: int | None = None
+    # The acting user's role and, for client-role users, their account (None for client credentials).
+    role: str | None = None
+    account_id: int | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @property
+    def visible_account(self) -> int | None:
+        """The one account whose stock this caller may see, or None for the whole tenant."""
+        return visible_account(self.role, self.account_id)
 
 
 def get_db(request: Request) -> Database:
@@ -32,7 +41,12 @@ def get_db(request: Request) -> Database:
     return db
 
 
-DB = Annotated[Database, Depends(get_db)]
+async def _db_dependency(request: Request) -> Database:
+    # async, so FastAPI calls it inline rather than sending a plain function to its thread pool per request
+    return get_db(request)
+
+
+DB = Annotated[Database, Depends(_db_dependency)]
 
 
 def bearer_token(request: Request) -> str:
@@ -77,3 +91,4 @@ InventoryWrite = Annotated[Principal, require_scope("inventory:write")]
 Count = Annotated[Principal, require_scope("stock_checks:count")]
 Manage = Annotated[Principal, require_scope("stock_checks:manage")]
 CountOrManage = Annotated[Principal, require_scope("stock_checks:count", "stock_checks:manage")]
+Admin = Annotated[Principal, require_scope("admin")]

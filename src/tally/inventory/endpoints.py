@@ -34,7 +34,7 @@ def _register(
         return resource_response(resource.plural, row.id, attributes(row), 201)
 
     async def read(id: PathId, db: DB, principal: InventoryRead) -> Response:
-        row = await service.get(db, resource, principal.tenant_id, id)
+        row = await service.get(db, resource, principal.tenant_id, id, principal.visible_account)
         return resource_response(resource.plural, row.id, attributes(row))
 
     async def patch(id: PathId, request: Request, db: DB, principal: InventoryWrite) -> Response:
@@ -68,7 +68,7 @@ async def create_stock(request: Request, db: DB, principal: InventoryWrite) -> R
 
 @router.get("/stocks/{id}", summary="Read stock")
 async def read_stock(id: PathId, db: DB, principal: InventoryRead) -> Response:
-    stock = await service.get(db, service.STOCKS, principal.tenant_id, id)
+    stock = await service.get(db, service.STOCKS, principal.tenant_id, id, principal.visible_account)
     return resource_response("stocks", stock.id, schemas.stock_attributes(stock))
 
 

@@ -43,16 +43,21 @@ class Resource:
     model: type[Base]
     unique: tuple[str, ...] = ("code",)
     references: dict[str, tuple[type[Base], str]] = field(default_factory=dict)
+    # The attribute naming the account a row belongs to, for resources a client-role user sees only its
+    # own account's rows of; None for shared ones (warehouses, locations, reason codes).
+    owner: str | None = None
 
 
-ACCOUNTS = Resource("accounts", "account", Account)
+ACCOUNTS = Resource("accounts", "account", Account, owner="id")
 WAREHOUSES = Resource("warehouses", "warehouse", Warehouse)
 LOCATIONS = Resource(
     "locations", "location", Location, ("warehouse_id", "code"), {"warehouse_id": (Warehouse, "warehouse")}
 )
-PRODUCTS = Resource("products", "product", Product, references={"account_id": (Account, "account")})
+PRODUCTS = Resource(
+    "products", "product", Product, references={"account_id": (Account, "account")}, owner="account_id"
+)
 REASON_CODES = Resource("reason_codes", "reason code", ReasonCode)
-STOCKS = Resource("stocks", "stock", Stock, unique=())
+STOCKS = Resource("stocks", "stock", Stock, unique=(), owner="account_id")
 
 
 async def get_owned(session: AsyncSession, model: type[M], tenant_id: int, id_: int, label: str) -> M:
@@ -141,9 +146,16 @@ async def create(db: Database, resource: Resource, tenant_id: int, values: dict[
         raise _duplicate(resource, values) from None
 
 
-async def get(db: Database, resource: Resource, tenant_id: int, id_: int) -> Any:
+async def get(
+    db: Database, resource: Resource, tenant_id: int, id_: int, visible_account: int | None = None
+) -> Any:
+    """A row of the tenant. With `visible_account` set (a client-role caller), a row of an owned resource
+    that belongs to another account is as absent as a missing one."""
     async with db.read() as session:
-        return await get_owned(session, resource.model, tenant_id, id_, resource.label)
+        row = await get_owned(session, resource.model, tenant_id, id_, resource.label)
+    if visible_account is not None and resource.owner and getattr(row, resource.owner) != visible_account:
+        raise NotFound(f"No {resource.label} with id {id_}.")
+    return row
 
 
 async def update(db: Database, resource: Resource, tenant_id: int, id_: int, changes: dict[str, Any]) -> Any:

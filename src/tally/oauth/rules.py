@@ -10,7 +10,15 @@ INVENTORY_READ = "inventory:read"
 INVENTORY_WRITE = "inventory:write"
 STOCK_CHECKS_COUNT = "stock_checks:count"
 STOCK_CHECKS_MANAGE = "stock_checks:manage"
-ALL_SCOPES: tuple[str, ...] = (INVENTORY_READ, INVENTORY_WRITE, STOCK_CHECKS_COUNT, STOCK_CHECKS_MANAGE)
+# Administering the tenant's users and OAuth clients. Never implied: a client holds it only when it is named.
+ADMIN = "admin"
+
+# What a client created without scopes gets: the four API scopes, never `admin`. (ALL_SCOPES is the old name,
+# kept because integrations and tests read it as "the default grant".)
+DEFAULT_SCOPES: tuple[str, ...] = (INVENTORY_READ, INVENTORY_WRITE, STOCK_CHECKS_COUNT, STOCK_CHECKS_MANAGE)
+ALL_SCOPES = DEFAULT_SCOPES
+# Every scope a client may be registered with.
+KNOWN_SCOPES: tuple[str, ...] = (*DEFAULT_SCOPES, ADMIN)
 
 
 def parse_scopes(value: str | None) -> list[str]:
@@ -23,13 +31,13 @@ def parse_scopes(value: str | None) -> list[str]:
 
 
 def unknown_scopes(scopes: list[str]) -> list[str]:
-    return [s for s in scopes if s not in ALL_SCOPES]
+    return [s for s in scopes if s not in KNOWN_SCOPES]
 
 
 def client_scopes(requested: str | None) -> list[str]:
-    """The scopes a new client gets: those asked for, or all four when none are named."""
+    """The scopes a new client gets: those asked for, or the four default ones (not admin) when none are."""
     scopes = parse_scopes(requested)
-    return scopes or list(ALL_SCOPES)
+    return scopes or list(DEFAULT_SCOPES)
 
 
 def granted_scopes(requested: str | None, allowed: list[str]) -> list[str] | None:

@@ -15,6 +15,8 @@ from tally.oauth import rules
 from tally.oauth.models import OAuthClient, OAuthToken
 from tally.tenants.models import Tenant
 from tally.tenants.rules import valid_subdomain
+from tally.users import rules as user_rules
+from tally.users.models import User
 
 UNAUTHENTICATED = "The access token is missing, invalid, expired or revoked, or not valid for this tenant."
 
@@ -39,7 +41,7 @@ async def create_client(db: Database, subdomain: str, name: str, scopes: str | N
     unknown = rules.unknown_scopes(granted)
     if unknown:
         raise InvalidInput(
-            f"Unknown scopes: {', '.join(unknown)}. Known scopes: {', '.join(rules.ALL_SCOPES)}."
+            f"Unknown scopes: {', '.join(unknown)}. Known scopes: {', '.join(rules.KNOWN_SCOPES)}."
         )
     async with db.write() as session:
         tenant = await session.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
@@ -121,7 +123,12 @@ async def revoke_token(db: Database, client: AuthenticatedClient, token: str) ->
 
 
 async def principal_for_token(db: Database, subdomain: str, token: str) -> Principal:
-    """The caller behind a bearer token, in one indexed lookup (tenant by subdomain, token by hash)."""
+    """The caller behind a bearer token, in one statement: the tenant by subdomain and the token by hash
+    (indexed), with the token's client and, when it acts as a person, its user joined by primary key.
+
+    A token is refused when it is expired or revoked, when its client has been deactivated, and when it acts
+    as a user who is inactive or gone. It may use only the scopes its client and, for a user, the user's
+    role allow now: both may have been narrowed since it was issued."""
     if not valid_subdomain(subdomain):
         # No tenant has it, and text such as NUL would make PostgreSQL fail the lookup instead of missing.
         raise Unauthenticated(UNAUTHENTICATED)
@@ -131,19 +138,43 @@ async def principal_for_token(db: Database, subdomain: str, token: str) -> Princ
                 select(
                     OAuthToken.tenant_id,
                     OAuthToken.client_pk,
+                    OAuthToken.user_id,
                     OAuthToken.scopes,
                     OAuthToken.expires_at,
                     OAuthToken.revoked_at,
+                    OAuthClient.scopes.label("client_scopes"),
+                    OAuthClient.is_active.label("client_active"),
+                    User.id.label("found_user_id"),
+                    User.role,
+                    User.account_id,
+                    User.is_active.label("user_active"),
                 )
                 .join(Tenant, Tenant.id == OAuthToken.tenant_id)
+                .join(
+                    OAuthClient,
+                    (OAuthClient.tenant_id == OAuthToken.tenant_id)
+                    & (OAuthClient.id == OAuthToken.client_pk),
+                )
+                .outerjoin(User, (User.tenant_id == OAuthToken.tenant_id) & (User.id == OAuthToken.user_id))
                 .where(Tenant.subdomain == subdomain, OAuthToken.token_hash == rules.digest(token))
             )
         ).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.expires_at <= utcnow()
+        or not row.client_active
+        or (row.user_id is not None and (row.found_user_id is None or not row.user_active))
+    ):
         raise Unauthenticated(UNAUTHENTICATED)
+    scopes = frozenset(rules.parse_scopes(row.scopes)) & frozenset(rules.parse_scopes(row.client_scopes))
+    role = row.role if row.user_id is not None else None
     return Principal(
         tenant_id=row.tenant_id,
         subdomain=subdomain,
         client_pk=row.client_pk,
-        scopes=frozenset(rules.parse_scopes(row.scopes)),
+        scopes=user_rules.effective_scopes(scopes, role),
+        user_id=row.user_id,
+        role=role,
+        account_id=row.account_id if row.user_id is not None else None,
     )
