@@ -91,6 +91,10 @@ async def test_create_answers_201_with_the_ids_of_a_pending_check_and_its_check_
         "stock_check_id",
         "created_at",
         "completed_at",
+        "user_id",
+        "assigned_at",
+        "start_at",
+        "last_accessed_at",
     }
     assert attributes["status"] == "AVAILABLE"
     assert attributes["task_type"] == "CHECK"
@@ -907,8 +911,9 @@ RECORD_KEYS = {
     "attempts",
     "reason_code_id",
     "resolved_at",
+    "resolved_by_user_id",
 }
-ATTEMPT_KEYS = {"attempt_number", "physical_count", "attempt_result", "recorded_at"}
+ATTEMPT_KEYS = {"attempt_number", "physical_count", "attempt_result", "recorded_at", "user_id"}
 
 
 async def test_a_manager_reads_the_check_with_expected_quantities_and_system_counts(api: Api) -> None:
@@ -934,6 +939,7 @@ async def test_a_manager_reads_the_check_with_expected_quantities_and_system_cou
         "expected_completion_date",
         "created_at",
         "completed_at",
+        "completed_by_user_id",
         "records",
     }
     assert attributes["task_id"] == task_id

@@ -37,6 +37,7 @@ def attempt_view(attempt: StockCheckAttempt, *, manage: bool) -> dict[str, Any]:
         "physical_count": attempt.physical_count,
         "attempt_result": attempt.attempt_result,
         "recorded_at": attempt.recorded_at,
+        "user_id": attempt.user_id,
     }
     if manage:
         view["system_count"] = attempt.system_count
@@ -60,6 +61,7 @@ def record_view(
         "attempts": [attempt_view(a, manage=manage) for a in attempts],
         "reason_code_id": record.reason_code_id,
         "resolved_at": record.resolved_at,
+        "resolved_by_user_id": record.resolved_by_user_id,
     }
     if manage:
         view["expected_quantity"] = expected_quantity
@@ -74,5 +76,6 @@ def check_attributes(check: StockCheck, records: list[dict[str, Any]]) -> dict[s
         "expected_completion_date": check.expected_completion_date,
         "created_at": check.created_at,
         "completed_at": check.completed_at,
+        "completed_by_user_id": check.completed_by_user_id,
         "records": records,
     }
