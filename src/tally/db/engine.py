@@ -62,7 +62,12 @@ class Database:
             self.engine = create_async_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, echo=echo
             )
-            self.read_engine = self.engine
+            # Reads need no BEGIN/ROLLBACK round trips: under READ COMMITTED every statement takes its own
+            # snapshot anyway, so autocommit reads see exactly what a read transaction would.
+            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # SQLite has one writer at a time; queueing this process's writers here (rather than in SQLite's
+        # busy handler, which sleeps and retries) keeps their latency fair and short.
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
 
@@ -103,7 +108,11 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in one write transaction, committed when the block ends without error."""
-        async with self._sessions() as session, session.begin():
+        if self._write_lock is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self._sessions() as session, session.begin():
             yield session
 
     async def transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -121,5 +130,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()

@@ -5,6 +5,8 @@ Locking, so that concurrent scanners and supervisors always leave a check consis
   lands in a check after `complete` decided its outcome, and completes wait for in-flight attempts.
 - The attempt slot is taken by one conditional upsert on the record (attempt_count < 2), atomic on both
   engines; the unique (tenant, record, attempt_number) constraint is the backstop.
+- A token acting as a user may count only a check whose task is unallocated or allocated to that user; the
+  task row is share-locked after the check for that decision.
 - Locks are always taken check → records → stock rows, each set in primary-key order, so writers never
   deadlock. SQLite serialises writers (BEGIN IMMEDIATE), where FOR UPDATE/SHARE render as nothing.
 """
@@ -17,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,12 +28,13 @@ from tally.db.types import utcnow
 from tally.errors import FieldError, InvalidInput, NotFound, RuleViolation
 from tally.http.auth import Principal
 from tally.inventory import rules as inventory_rules
-from tally.inventory.models import Account, Location, Product, Stock
+from tally.inventory.models import Location, Product, Stock
 from tally.inventory.service import SUBTYPE_STOCK_CHECK, ledger_row, usable_reason_code
 from tally.oauth.rules import STOCK_CHECKS_MANAGE
-from tally.stock_checks import rules, schemas
+from tally.stock_checks import rules, schemas, statements
 from tally.stock_checks.models import StockCheck, StockCheckAttempt, StockCheckRecord
 from tally.stock_checks.rules import StockGroup
+from tally.tasks import rules as task_rules
 from tally.tasks.models import Task
 from tally.tenants.models import Tenant
 
@@ -51,22 +54,12 @@ class AttemptRecorded:
     attempt_number: int
 
 
+def _insert(session: AsyncSession) -> Any:
+    return lambda table: dialect.insert(session, table)
+
+
 def _group_of(row: Any) -> StockGroup:
     return StockGroup(row.product_id, row.batch or "", row.sell_by_date, row.best_before_date)
-
-
-def _by_key(group: StockGroup) -> str:
-    return group.key
-
-
-def _same_group(group: StockGroup) -> Any:
-    """Stock rows of exactly this group (dates compared null-safely)."""
-    return and_(
-        Stock.product_id == group.product_id,
-        Stock.batch == group.batch,
-        Stock.sell_by_date.is_not_distinct_from(group.sell_by_date),
-        Stock.best_before_date.is_not_distinct_from(group.best_before_date),
-    )
 
 
 async def _group_sums(session: AsyncSession, tenant_id: int, location_id: int) -> dict[StockGroup, Decimal]:
@@ -100,12 +93,12 @@ async def _check_and_task(
     return row[0], row[1]
 
 
-def _require_active(check: StockCheck, task: Task, action: str) -> None:
-    if check.status != rules.PENDING:
-        raise RuleViolation(f"Stock check {check.id} is {check.status}, not pending: it cannot {action}.")
-    if task.status not in TASK_ACTIVE:
+def _require_active(check_id: int, status: str, task_status: str, action: str) -> None:
+    if status != rules.PENDING:
+        raise RuleViolation(f"Stock check {check_id} is {status}, not pending: it cannot {action}.")
+    if task_status not in TASK_ACTIVE:
         raise RuleViolation(
-            f"The task of stock check {check.id} is {task.status}: the check cannot {action}."
+            f"The task of stock check {check_id} is {task_status}: the check cannot {action}."
         )
 
 
@@ -151,15 +144,21 @@ async def create_stock_check(
             task_id=task.id,
             expected_completion_date=expected_completion_date,
             created_by_client_id=principal.client_pk,
+            created_by_user_id=principal.user_id,
         )
         session.add(check)
         await session.flush()
-        groups = await _group_sums(session, tenant_id, location_id)
-        if groups:
-            await session.execute(
-                dialect.insert(session, StockCheckRecord),
-                [_new_record(tenant_id, check.id, group) for group in sorted(groups, key=_by_key)],
+        await session.execute(
+            statements.insert_records_for_stock(
+                _insert(session),
+                dialect.dialect_name(session),
+                tenant_id,
+                check.id,
+                location_id,
+                utcnow(),
+                nonzero=False,
             )
+        )
         return Opened(check.id, task.id, created=True)
 
     try:
@@ -195,60 +194,117 @@ async def record_attempt(
     tenant_id = principal.tenant_id
 
     async def work(session: AsyncSession) -> AttemptRecorded:
-        check, task = await _check_and_task(session, tenant_id, check_id, exclusive=False)
-        _require_active(check, task, "take count attempts")
-        await _require_countable(session, tenant_id, group)
-        system_count = await session.scalar(
-            select(func.coalesce(func.sum(Stock.quantity), 0)).where(
-                Stock.tenant_id == tenant_id, Stock.location_id == check.location_id, _same_group(group)
-            )
-        )
-        system_count = Decimal(system_count or 0)
+        context = (await session.execute(statements.attempt_context(tenant_id, check_id, group))).first()
+        if context is None:
+            raise NotFound(f"No stock check with id {check_id}.")
+        _require_active(check_id, context.status, context.task_status, "take count attempts")
+        await _require_allocated_to_caller(session, principal, check_id, context.task_id)
+        _require_countable(context, group)
+        system_count = Decimal(context.system_count)
         outcome = rules.attempt_outcome(physical_count, system_count)
-        # Take the attempt slot atomically: insert the group's record, or bump its count while under two.
-        stmt = dialect.insert(session, StockCheckRecord).values(
-            **_new_record(tenant_id, check_id, group, attempt_count=1, last_result=outcome)
+        number = await _take_slot_and_record(
+            session, principal, check_id, group, physical_count, system_count
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "stock_check_id", "group_key"],
-            set_={"attempt_count": StockCheckRecord.attempt_count + 1, "last_result": outcome},
-            where=StockCheckRecord.attempt_count < rules.MAX_ATTEMPTS,
-        ).returning(StockCheckRecord.id, StockCheckRecord.attempt_count)
-        slot = (await session.execute(stmt)).first()
-        if slot is None:
+        if number is None:
             raise RuleViolation(
                 f"This stock group already has {rules.MAX_ATTEMPTS} attempts; no third attempt is recorded. "
                 "Resolve the group via POST /api/stock_checks/resolve."
             )
-        await session.execute(
-            dialect.insert(session, StockCheckAttempt).values(
-                tenant_id=tenant_id,
-                record_id=slot.id,
-                attempt_number=slot.attempt_count,
-                physical_count=physical_count,
-                system_count=system_count,
-                attempt_result=outcome,
-                client_id=principal.client_pk,
-                recorded_at=utcnow(),
-            )
-        )
-        return AttemptRecorded(outcome, slot.attempt_count)
+        return AttemptRecorded(outcome, number)
 
     return await db.transaction(work)
 
 
-async def _require_countable(session: AsyncSession, tenant_id: int, group: StockGroup) -> None:
-    row = (
-        await session.execute(
-            select(Account.batch_tracking, Account.sell_by_tracking, Account.best_before_tracking)
-            .join(Product, and_(Product.tenant_id == Account.tenant_id, Product.account_id == Account.id))
-            .where(Product.tenant_id == tenant_id, Product.id == group.product_id)
+async def _take_slot_and_record(
+    session: AsyncSession,
+    principal: Principal,
+    check_id: int,
+    group: StockGroup,
+    physical_count: Decimal,
+    system_count: Decimal,
+) -> int | None:
+    """Take the group's next attempt slot and record the attempt; None when both slots are taken.
+
+    The slot is one conditional upsert of the group's record (insert it, or bump attempt_count while it is
+    under two), atomic on both engines. On PostgreSQL the attempt rides in the same statement.
+    """
+    tenant_id = principal.tenant_id
+    outcome = rules.attempt_outcome(physical_count, system_count)
+    slot = (
+        _insert(session)(StockCheckRecord)
+        .values(**_new_record(tenant_id, check_id, group, attempt_count=1, last_result=outcome))
+        .on_conflict_do_update(
+            index_elements=["tenant_id", "stock_check_id", "group_key"],
+            set_={"attempt_count": StockCheckRecord.attempt_count + 1, "last_result": outcome},
+            where=StockCheckRecord.attempt_count < rules.MAX_ATTEMPTS,
         )
-    ).first()
+        .returning(StockCheckRecord.id, StockCheckRecord.attempt_count)
+    )
+    attempt = {
+        "tenant_id": tenant_id,
+        "physical_count": physical_count,
+        "system_count": system_count,
+        "attempt_result": outcome,
+        "client_id": principal.client_pk,
+        "user_id": principal.user_id,
+        "recorded_at": utcnow(),
+    }
+    if dialect.dialect_name(session) == "postgresql":
+        taken = slot.cte("slot")
+        typed = [literal(v, StockCheckAttempt.__table__.c[k].type) for k, v in attempt.items()]
+        statement = (
+            _insert(session)(StockCheckAttempt)
+            .from_select(
+                [*attempt, "record_id", "attempt_number"],
+                select(*typed, taken.c.id, taken.c.attempt_count),
+            )
+            .add_cte(taken)
+            .returning(StockCheckAttempt.attempt_number)
+        )
+        number: int | None = await session.scalar(statement)
+        return number
+    row = (await session.execute(slot)).first()
     if row is None:
+        return None
+    await session.execute(
+        _insert(session)(StockCheckAttempt).values(
+            record_id=row.id, attempt_number=row.attempt_count, **attempt
+        )
+    )
+    taken_number: int = row.attempt_count
+    return taken_number
+
+
+async def _require_allocated_to_caller(
+    session: AsyncSession, principal: Principal, check_id: int, task_id: int
+) -> None:
+    """A user counts only an unallocated task's check or their own; client credentials are not bound.
+
+    The task row is share-locked (after its check, the domain's lock order), so an allocate, enter or exit
+    of the task cannot commit between this decision and the attempt.
+    """
+    if principal.user_id is None:
+        return
+    holder = await session.scalar(
+        select(Task.user_id)
+        .where(Task.tenant_id == principal.tenant_id, Task.id == task_id)
+        .with_for_update(read=True)
+    )
+    if not task_rules.may_count(holder, principal.user_id):
+        raise RuleViolation(
+            f"The task of stock check {check_id} (task {task_id}) is allocated to another user: "
+            "only they can count it until it is unallocated."
+        )
+
+
+def _require_countable(context: Any, group: StockGroup) -> None:
+    """The product must be this tenant's, and its account must track what the group names."""
+    if context.product_id is None:
         message = f"product_id {group.product_id} does not name a product of this tenant."
         raise InvalidInput(message, [FieldError("/data/attributes/product_id", message, "not_found")])
-    tracking = inventory_rules.Tracking(*row)
+    tracking = inventory_rules.Tracking(
+        context.batch_tracking, context.sell_by_tracking, context.best_before_tracking
+    )
     fields = inventory_rules.untracked_fields(
         tracking, group.batch, group.sell_by_date, group.best_before_date
     )
@@ -272,84 +328,28 @@ async def complete(db: Database, principal: Principal, check_id: int) -> str:
 
     async def work(session: AsyncSession) -> str:
         check, task = await _check_and_task(session, tenant_id, check_id, exclusive=True)
-        _require_active(check, task, "be completed")
+        _require_active(check.id, check.status, task.status, "be completed")
         now = utcnow()
-        sums = await _group_sums(session, tenant_id, check.location_id)
-        records = (
-            await session.execute(
-                select(
-                    StockCheckRecord.id,
-                    StockCheckRecord.product_id,
-                    StockCheckRecord.batch,
-                    StockCheckRecord.sell_by_date,
-                    StockCheckRecord.best_before_date,
-                    StockCheckRecord.attempt_count,
-                    StockCheckRecord.last_result,
-                ).where(StockCheckRecord.tenant_id == tenant_id, StockCheckRecord.stock_check_id == check_id)
+        insert = _insert(session)
+        location_id = check.location_id
+        # Set-based whatever the size: new stock gets records, every uncounted record a zero count.
+        await session.execute(
+            statements.insert_records_for_stock(
+                insert, dialect.dialect_name(session), tenant_id, check_id, location_id, now, nonzero=True
             )
-        ).all()
-        recorded = {_group_of(r) for r in records}
-        latest = [r.last_result for r in records if r.attempt_count > 0]
-        zero = Decimal(0)
-
-        def zero_count(record_id: int, system: Decimal) -> dict[str, Any]:
-            return {
-                "tenant_id": tenant_id,
-                "record_id": record_id,
-                "attempt_number": 1,
-                "physical_count": zero,
-                "system_count": system,
-                "attempt_result": rules.attempt_outcome(zero, system),
-                "client_id": principal.client_pk,
-                "recorded_at": now,
-            }
-
-        attempts: list[dict[str, Any]] = []
-        uncounted = [r for r in records if r.attempt_count == 0]
-        if uncounted:
-            outcomes = [zero_count(r.id, sums.get(_group_of(r), zero)) for r in uncounted]
-            attempts.extend(outcomes)
-            await session.execute(
-                update(StockCheckRecord),
-                [
-                    {
-                        "tenant_id": tenant_id,
-                        "id": a["record_id"],
-                        "attempt_count": 1,
-                        "last_result": a["attempt_result"],
-                    }
-                    for a in outcomes
-                ],
+        )
+        await session.execute(
+            statements.insert_zero_counts(
+                insert, tenant_id, check_id, location_id, principal.client_pk, principal.user_id, now
             )
-            latest.extend(a["attempt_result"] for a in outcomes)
-        new_groups = sorted((g for g, q in sums.items() if q != 0 and g not in recorded), key=_by_key)
-        if new_groups:
-            values = [
-                _new_record(
-                    tenant_id,
-                    check_id,
-                    g,
-                    attempt_count=1,
-                    last_result=rules.attempt_outcome(zero, sums[g]),
-                )
-                for g in new_groups
-            ]
-            ids = (
-                await session.execute(
-                    dialect.insert(session, StockCheckRecord).returning(
-                        StockCheckRecord.id, sort_by_parameter_order=True
-                    ),
-                    values,
-                )
-            ).scalars()
-            for record_id, group in zip(ids, new_groups, strict=True):
-                attempts.append(zero_count(record_id, sums[group]))
-                latest.append(rules.attempt_outcome(zero, sums[group]))
-        if attempts:
-            await session.execute(dialect.insert(session, StockCheckAttempt), attempts)
+        )
+        await session.execute(statements.mark_zero_counted(tenant_id, check_id))
+        latest = (await session.scalars(statements.latest_results(tenant_id, check_id))).all()
         status = rules.check_outcome(latest)
         check.status = status
         check.completed_at = now
+        check.completed_by_client_id = principal.client_pk
+        check.completed_by_user_id = principal.user_id
         task.status = "COMPLETED"
         task.completed_at = now
         await session.execute(
@@ -449,6 +449,7 @@ async def resolve(db: Database, principal: Principal, record_ids: list[int], rea
             record.resolved_at = now
             record.reason_code_id = reason_code_id
             record.resolved_by_client_id = principal.client_pk
+            record.resolved_by_user_id = principal.user_id
         await session.flush()
         for check in checks.values():
             unresolved = await session.scalar(
@@ -522,17 +523,17 @@ async def _post_variances(
                 stock = rows[stock_id]
             stock.quantity = stock.quantity + delta
             await session.flush()
-            session.add(
-                ledger_row(
-                    stock,
-                    delta,
-                    SUBTYPE_STOCK_CHECK,
-                    client_id=principal.client_pk,
-                    reason_code_id=reason_code_id,
-                    stock_check_id=check.id,
-                    stock_check_record_id=record.id,
-                )
+            entry = ledger_row(
+                stock,
+                delta,
+                SUBTYPE_STOCK_CHECK,
+                client_id=principal.client_pk,
+                reason_code_id=reason_code_id,
+                stock_check_id=check.id,
+                stock_check_record_id=record.id,
             )
+            entry.user_id = principal.user_id
+            session.add(entry)
 
 
 async def _new_stock_for(
