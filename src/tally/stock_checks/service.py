@@ -340,7 +340,13 @@ async def complete(db: Database, principal: Principal, check_id: int) -> str:
         )
         await session.execute(
             statements.insert_zero_counts(
-                insert, tenant_id, check_id, location_id, principal.client_pk, principal.user_id, now
+                insert,
+                tenant_id,
+                check_id,
+                location_id,
+                principal.client_pk,
+                principal.user_id,
+                now,
             )
         )
         await session.execute(statements.mark_zero_counted(tenant_id, check_id))

@@ -30,14 +30,20 @@ from tally.stock_checks.rules import StockGroup
 from tally.tasks.models import Task
 
 
-def group_sums(tenant_id: int, location_id: Any) -> Subquery:
-    """Each stock group at a location with the sum of its rows (any status): its system count."""
+def group_sums(dialect: str, tenant_id: int, location_id: Any) -> Subquery:
+    """Each stock group at a location with the sum of its rows (any status), its system count, and its key.
+
+    Records are matched to groups by key: an equality both engines can hash or index, where comparing the
+    nullable dates one by one (IS NOT DISTINCT FROM) left SQLite scanning every pair.
+    """
+    key = group_key(dialect, Stock.product_id, Stock.batch, Stock.sell_by_date, Stock.best_before_date)
     return (
         select(
             Stock.product_id,
             Stock.batch,
             Stock.sell_by_date,
             Stock.best_before_date,
+            key.label("group_key"),
             func.sum(Stock.quantity).label("quantity"),
         )
         .where(Stock.tenant_id == tenant_id, Stock.location_id == location_id)
@@ -65,15 +71,6 @@ def group_key(dialect: str, product_id: Any, batch: Any, sell_by: Any, best_befo
     )
 
 
-def _same_group_as(groups: Subquery, table: Any) -> Any:
-    return and_(
-        groups.c.product_id == table.product_id,
-        groups.c.batch == table.batch,
-        groups.c.sell_by_date.is_not_distinct_from(table.sell_by_date),
-        groups.c.best_before_date.is_not_distinct_from(table.best_before_date),
-    )
-
-
 def insert_records_for_stock(
     insert: Any,
     dialect: str,
@@ -88,11 +85,11 @@ def insert_records_for_stock(
 
     At creation every group with stock rows gets one; at completion, every group with non-zero stock.
     """
-    groups = group_sums(tenant_id, location_id)
+    groups = group_sums(dialect, tenant_id, location_id)
     recorded = exists().where(
         StockCheckRecord.tenant_id == tenant_id,
         StockCheckRecord.stock_check_id == check_id,
-        _same_group_as(groups, StockCheckRecord),
+        StockCheckRecord.group_key == groups.c.group_key,
     )
     source = select(
         literal(tenant_id),
@@ -101,9 +98,7 @@ def insert_records_for_stock(
         groups.c.batch,
         groups.c.sell_by_date,
         groups.c.best_before_date,
-        group_key(
-            dialect, groups.c.product_id, groups.c.batch, groups.c.sell_by_date, groups.c.best_before_date
-        ),
+        groups.c.group_key,
         literal(0, Integer),
         literal(now, StockCheckRecord.created_at.type),
     ).where(~recorded)
@@ -136,8 +131,21 @@ def insert_zero_counts(
 
     The outcome mirrors rules.attempt_outcome(0, system count): success only where the system count is 0.
     """
-    groups = group_sums(tenant_id, location_id)
-    system = func.coalesce(groups.c.quantity, type_coerce(0, Quantity))
+    # A correlated sum per record walks the (tenant, location, product) index: linear in the records on
+    # both engines, where joining a grouped subquery let SQLite re-run the grouping for every record.
+    group_quantity = (
+        select(func.sum(Stock.quantity))
+        .where(
+            Stock.tenant_id == StockCheckRecord.tenant_id,
+            Stock.location_id == location_id,
+            Stock.product_id == StockCheckRecord.product_id,
+            Stock.batch == StockCheckRecord.batch,
+            Stock.sell_by_date.is_not_distinct_from(StockCheckRecord.sell_by_date),
+            Stock.best_before_date.is_not_distinct_from(StockCheckRecord.best_before_date),
+        )
+        .scalar_subquery()
+    )
+    system = func.coalesce(group_quantity, type_coerce(0, Quantity))
     source = (
         select(
             StockCheckRecord.tenant_id,
@@ -151,7 +159,6 @@ def insert_zero_counts(
             literal(now, StockCheckAttempt.recorded_at.type),
         )
         .select_from(StockCheckRecord)
-        .outerjoin(groups, _same_group_as(groups, StockCheckRecord))
         .where(
             StockCheckRecord.tenant_id == tenant_id,
             StockCheckRecord.stock_check_id == check_id,
