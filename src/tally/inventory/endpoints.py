@@ -62,7 +62,9 @@ _register(
 @router.post("/stocks", status_code=201, summary="Create stock (writes a CREATE ledger row)")
 async def create_stock(request: Request, db: DB, principal: InventoryWrite) -> Response:
     body = await read_attributes(request, schemas.StockCreate, "stocks")
-    stock = await service.create_stock(db, principal.tenant_id, principal.client_pk, body.model_dump())
+    stock = await service.create_stock(
+        db, principal.tenant_id, principal.client_pk, body.model_dump(), user_id=principal.user_id
+    )
     return resource_response("stocks", stock.id, schemas.stock_attributes(stock), 201)
 
 
@@ -83,6 +85,12 @@ async def update_stock(id: PathId, request: Request, db: DB, principal: Inventor
 async def adjust_stock(id: PathId, request: Request, db: DB, principal: InventoryWrite) -> Response:
     body = await read_attributes(request, schemas.StockAdjust, None)
     stock = await service.adjust_stock(
-        db, principal.tenant_id, principal.client_pk, id, body.quantity_change, body.reason_code_id
+        db,
+        principal.tenant_id,
+        principal.client_pk,
+        id,
+        body.quantity_change,
+        body.reason_code_id,
+        user_id=principal.user_id,
     )
     return resource_response("stocks", stock.id, schemas.stock_attributes(stock))

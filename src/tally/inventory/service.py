@@ -205,6 +205,7 @@ def ledger_row(
     subtype: str,
     *,
     client_id: int | None,
+    user_id: int | None = None,
     reason_code_id: int | None = None,
     stock_check_id: int | None = None,
     stock_check_record_id: int | None = None,
@@ -220,12 +221,15 @@ def ledger_row(
         subtype=subtype,
         reason_code_id=reason_code_id,
         client_id=client_id,
+        user_id=user_id,
         stock_check_id=stock_check_id,
         stock_check_record_id=stock_check_record_id,
     )
 
 
-async def create_stock(db: Database, tenant_id: int, client_id: int, values: dict[str, Any]) -> Stock:
+async def create_stock(
+    db: Database, tenant_id: int, client_id: int, values: dict[str, Any], user_id: int | None = None
+) -> Stock:
     """Put stock of a product at a location; its account is the product's. Writes the opening ledger row."""
 
     async def work(session: AsyncSession) -> Stock:
@@ -246,7 +250,7 @@ async def create_stock(db: Database, tenant_id: int, client_id: int, values: dic
         stock = Stock(tenant_id=tenant_id, account_id=account.id, **values)
         session.add(stock)
         await session.flush()
-        session.add(ledger_row(stock, stock.quantity, SUBTYPE_CREATE, client_id=client_id))
+        session.add(ledger_row(stock, stock.quantity, SUBTYPE_CREATE, client_id=client_id, user_id=user_id))
         return stock
 
     return await db.transaction(work)
@@ -291,7 +295,13 @@ async def usable_reason_code(
 
 
 async def adjust_stock(
-    db: Database, tenant_id: int, client_id: int, id_: int, change: Decimal, reason_code_id: int
+    db: Database,
+    tenant_id: int,
+    client_id: int,
+    id_: int,
+    change: Decimal,
+    reason_code_id: int,
+    user_id: int | None = None,
 ) -> Stock:
     """Add `change` (≠ 0) to a stock row with a matching adjustment reason code; never below zero."""
 
@@ -322,7 +332,14 @@ async def adjust_stock(
         stock.quantity = result
         await session.flush()
         session.add(
-            ledger_row(stock, change, SUBTYPE_ADJUST, client_id=client_id, reason_code_id=reason_code_id)
+            ledger_row(
+                stock,
+                change,
+                SUBTYPE_ADJUST,
+                client_id=client_id,
+                user_id=user_id,
+                reason_code_id=reason_code_id,
+            )
         )
         return stock
 

@@ -534,11 +534,11 @@ async def _post_variances(
                 delta,
                 SUBTYPE_STOCK_CHECK,
                 client_id=principal.client_pk,
+                user_id=principal.user_id,
                 reason_code_id=reason_code_id,
                 stock_check_id=check.id,
                 stock_check_record_id=record.id,
             )
-            entry.user_id = principal.user_id
             session.add(entry)
 
 
