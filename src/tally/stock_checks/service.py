@@ -341,6 +341,7 @@ async def complete(db: Database, principal: Principal, check_id: int) -> str:
         await session.execute(
             statements.insert_zero_counts(
                 insert,
+                dialect.dialect_name(session),
                 tenant_id,
                 check_id,
                 location_id,

@@ -31,11 +31,7 @@ from tally.tasks.models import Task
 
 
 def group_sums(dialect: str, tenant_id: int, location_id: Any) -> Subquery:
-    """Each stock group at a location with the sum of its rows (any status), its system count, and its key.
-
-    Records are matched to groups by key: an equality both engines can hash or index, where comparing the
-    nullable dates one by one (IS NOT DISTINCT FROM) left SQLite scanning every pair.
-    """
+    """Each stock group at a location with the sum of its rows (any status), its system count, and its key."""
     key = group_key(dialect, Stock.product_id, Stock.batch, Stock.sell_by_date, Stock.best_before_date)
     return (
         select(
@@ -71,6 +67,17 @@ def group_key(dialect: str, product_id: Any, batch: Any, sell_by: Any, best_befo
     )
 
 
+def _same_group_as(groups: Subquery, table: Any) -> Any:
+    # Column by column, not by the computed key: PostgreSQL cannot estimate a join on an expression and
+    # falls back to re-running the grouping per row.
+    return and_(
+        groups.c.product_id == table.product_id,
+        groups.c.batch == table.batch,
+        groups.c.sell_by_date.is_not_distinct_from(table.sell_by_date),
+        groups.c.best_before_date.is_not_distinct_from(table.best_before_date),
+    )
+
+
 def insert_records_for_stock(
     insert: Any,
     dialect: str,
@@ -86,10 +93,17 @@ def insert_records_for_stock(
     At creation every group with stock rows gets one; at completion, every group with non-zero stock.
     """
     groups = group_sums(dialect, tenant_id, location_id)
+    # SQLite finds the record through its unique (tenant, check, group_key) index; PostgreSQL plans the
+    # column-wise anti-join better than one on a computed key.
+    same = (
+        StockCheckRecord.group_key == groups.c.group_key
+        if dialect == "sqlite"
+        else _same_group_as(groups, StockCheckRecord)
+    )
     recorded = exists().where(
         StockCheckRecord.tenant_id == tenant_id,
         StockCheckRecord.stock_check_id == check_id,
-        StockCheckRecord.group_key == groups.c.group_key,
+        same,
     )
     source = select(
         literal(tenant_id),
@@ -120,6 +134,7 @@ def insert_records_for_stock(
 
 def insert_zero_counts(
     insert: Any,
+    dialect: str,
     tenant_id: int,
     check_id: int,
     location_id: int,
@@ -131,8 +146,9 @@ def insert_zero_counts(
 
     The outcome mirrors rules.attempt_outcome(0, system count): success only where the system count is 0.
     """
-    # A correlated sum per record walks the (tenant, location, product) index: linear in the records on
-    # both engines, where joining a grouped subquery let SQLite re-run the grouping for every record.
+    # PostgreSQL hash-joins the records to the grouped stock by key. SQLite would re-run the grouping for
+    # every record there, so it sums each record's group through the (tenant, location, product) index.
+    groups = group_sums(dialect, tenant_id, location_id)
     group_quantity = (
         select(func.sum(Stock.quantity))
         .where(
@@ -145,7 +161,8 @@ def insert_zero_counts(
         )
         .scalar_subquery()
     )
-    system = func.coalesce(group_quantity, type_coerce(0, Quantity))
+    joined = dialect == "postgresql"
+    system = func.coalesce(groups.c.quantity if joined else group_quantity, type_coerce(0, Quantity))
     source = (
         select(
             StockCheckRecord.tenant_id,
@@ -165,6 +182,8 @@ def insert_zero_counts(
             StockCheckRecord.attempt_count == 0,
         )
     )
+    if joined:
+        source = source.outerjoin(groups, _same_group_as(groups, StockCheckRecord))
     columns = [
         "tenant_id",
         "record_id",
