@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import field_validator
@@ -20,7 +21,7 @@ from tally.http.fields import (
     Text100,
     Text150,
 )
-from tally.inventory.models import Account, Location, Product, ReasonCode, Stock, Warehouse
+from tally.inventory.models import Stock
 
 ReasonType = Literal[
     "negative_adjustment",
@@ -141,70 +142,39 @@ class StockAdjust(Schema):
         return value
 
 
-def account_attributes(a: Account) -> dict[str, Any]:
-    return {
-        "code": a.code,
-        "name": a.name,
-        "is_active": a.is_active,
-        "batch_tracking": a.batch_tracking,
-        "sell_by_tracking": a.sell_by_tracking,
-        "best_before_tracking": a.best_before_tracking,
-        "created_at": a.created_at,
-        "updated_at": a.updated_at,
-    }
+def _attributes(*names: str) -> Callable[[Any], dict[str, Any]]:
+    """The response attributes of a row: the named columns, plus when it was created and last changed."""
+    fields = (*names, "created_at", "updated_at")
+
+    def attributes(row: Any) -> dict[str, Any]:
+        return {name: getattr(row, name) for name in fields}
+
+    return attributes
 
 
-def warehouse_attributes(w: Warehouse) -> dict[str, Any]:
-    return {"code": w.code, "name": w.name, "created_at": w.created_at, "updated_at": w.updated_at}
+account_attributes = _attributes(
+    "code", "name", "is_active", "batch_tracking", "sell_by_tracking", "best_before_tracking"
+)
+warehouse_attributes = _attributes("code", "name")
+location_attributes = _attributes("code", "warehouse_id", "description", "is_active", "last_counted_at")
+product_attributes = _attributes("code", "description", "account_id")
+reason_code_attributes = _attributes("code", "name", "description", "reason_type", "active")
+_stock_columns = _attributes(
+    "product_id",
+    "location_id",
+    "account_id",
+    "quantity",
+    "batch",
+    "sell_by_date",
+    "best_before_date",
+    "status",
+    "storage_unit_reference",
+    "fifo_date",
+    "last_counted_at",
+)
 
 
-def location_attributes(loc: Location) -> dict[str, Any]:
-    return {
-        "code": loc.code,
-        "warehouse_id": loc.warehouse_id,
-        "description": loc.description,
-        "is_active": loc.is_active,
-        "last_counted_at": loc.last_counted_at,
-        "created_at": loc.created_at,
-        "updated_at": loc.updated_at,
-    }
-
-
-def product_attributes(p: Product) -> dict[str, Any]:
-    return {
-        "code": p.code,
-        "description": p.description,
-        "account_id": p.account_id,
-        "created_at": p.created_at,
-        "updated_at": p.updated_at,
-    }
-
-
-def reason_code_attributes(r: ReasonCode) -> dict[str, Any]:
-    return {
-        "code": r.code,
-        "name": r.name,
-        "description": r.description,
-        "reason_type": r.reason_type,
-        "active": r.active,
-        "created_at": r.created_at,
-        "updated_at": r.updated_at,
-    }
-
-
-def stock_attributes(s: Stock) -> dict[str, Any]:
-    return {
-        "product_id": s.product_id,
-        "location_id": s.location_id,
-        "account_id": s.account_id,
-        "quantity": s.quantity,
-        "batch": s.batch or None,
-        "sell_by_date": s.sell_by_date,
-        "best_before_date": s.best_before_date,
-        "status": s.status,
-        "storage_unit_reference": s.storage_unit_reference,
-        "fifo_date": s.fifo_date,
-        "last_counted_at": s.last_counted_at,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-    }
+def stock_attributes(stock: Stock) -> dict[str, Any]:
+    attributes = _stock_columns(stock)
+    attributes["batch"] = stock.batch or None  # stored as '' when there is none; shown as null
+    return attributes
