@@ -10,6 +10,7 @@ from tally.stock_checks.models import StockCheck, StockCheckAttempt, StockCheckR
 from tally.tasks.models import Task
 from tests.graphql.helpers import at, data, insert, nodes
 from tests.support import Api, new_site, unique
+from tests.tasks.helpers import new_user
 
 
 async def test_stocks_node_has_the_clarus_fields(api: Api) -> None:
@@ -324,3 +325,34 @@ async def test_tasks_with_their_stock_check(api: Api) -> None:
     assert second["stock_check"] is None
     assert second["created_at"] == "2026-04-02T00:00:00Z"
     assert second["completed_at"] is None
+
+
+async def test_tasks_show_who_holds_them(api: Api) -> None:
+    site = await new_site(api)
+    opened = await api.post(
+        "/api/stock_checks",
+        {
+            "data": {
+                "type": "stock_checks",
+                "attributes": {
+                    "location_id": site.location_id,
+                    "expected_completion_date": "2030-01-01T00:00:00Z",
+                },
+            }
+        },
+    )
+    task_id = opened.json()["task_id"]
+    user_id = await new_user(api)
+    allocated = await api.post(f"/api/tasks/{task_id}/allocate", {"user_id": user_id})
+    assert allocated.status_code == 204, allocated.text
+
+    answer = await data(
+        api,
+        "{ tasks { all { edges { node { id status user_id assigned_at start_at last_accessed_at } } } } }",
+    )
+
+    (task,) = nodes(answer, "tasks")
+    assert task["status"] == "ALLOCATED"
+    assert task["user_id"] == str(user_id)
+    assert task["assigned_at"] is not None
+    assert task["start_at"] is None and task["last_accessed_at"] is None

@@ -50,6 +50,10 @@ class TaskNode:
     task_type: str
     created_at: datetime
     completed_at: datetime | None
+    user_id: strawberry.ID | None = strawberry.field(description="The user the task is allocated to, if any.")
+    assigned_at: datetime | None
+    start_at: datetime | None
+    last_accessed_at: datetime | None
     location_from_id: strawberry.Private[int]
 
     @classmethod
@@ -60,6 +64,10 @@ class TaskNode:
             task_type=row.task_type,
             created_at=row.created_at,
             completed_at=row.completed_at,
+            user_id=strawberry.ID(str(row.user_id)) if row.user_id is not None else None,
+            assigned_at=row.assigned_at,
+            start_at=row.start_at,
+            last_accessed_at=row.last_accessed_at,
             location_from_id=row.location_from_id,
         )
 
