@@ -3,16 +3,11 @@ task in each status, and the task's state as the API and the database see it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
-from tally.db.types import utcnow
-from tally.oauth.models import OAuthClient, OAuthToken
-from tally.oauth.rules import STOCK_CHECKS_COUNT, STOCK_CHECKS_MANAGE, digest, new_secret
+from tally.oauth.rules import STOCK_CHECKS_COUNT, STOCK_CHECKS_MANAGE
 from tally.tasks.models import Task
 from tally.users.models import User
 from tests.stock_checks.helpers import open_check, put_stock
@@ -48,25 +43,7 @@ async def new_user(api: Api, *, active: bool = True, role: str = "rf") -> int:
 
 async def token_for(api: Api, user_id: int, scopes: tuple[str, ...] = OPERATIVE) -> Api:
     """The api's client acting as the user: a bearer token issued to that user with `scopes`."""
-    raw = new_secret()
-    async with api.db.write() as session:
-        client_pk = await session.scalar(
-            select(OAuthClient.id).where(
-                OAuthClient.tenant_id == api.tenant_id, OAuthClient.client_id == api.client_id
-            )
-        )
-        assert client_pk is not None
-        session.add(
-            OAuthToken(
-                tenant_id=api.tenant_id,
-                client_pk=client_pk,
-                user_id=user_id,
-                token_hash=digest(raw),
-                scopes=" ".join(scopes),
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
-    return replace(api, token=raw, scopes=scopes)
+    return await api.acting_as(user_id, scopes)
 
 
 async def as_new_user(api: Api, scopes: tuple[str, ...] = OPERATIVE) -> tuple[Api, int]:

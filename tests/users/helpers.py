@@ -3,15 +3,10 @@ acting as them, inserted directly as the authorization code grant would issue th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from tally.db.types import utcnow
-from tally.oauth.models import OAuthClient, OAuthToken
-from tally.oauth.rules import ADMIN, DEFAULT_SCOPES, digest, new_secret
+from tally.oauth.rules import ADMIN, DEFAULT_SCOPES
 from tests.support import Api, Site, new_site, unique
 
 Body = dict[str, Any]
@@ -37,25 +32,7 @@ async def new_user(admin: Api, role: str = "standard", **attributes: Any) -> Bod
 
 async def acting_as(api: Api, user_id: int, scopes: tuple[str, ...] = DEFAULT_SCOPES) -> Api:
     """The api's client acting as the user: a bearer token issued to that user with `scopes`."""
-    raw = new_secret()
-    async with api.db.write() as session:
-        client_pk = await session.scalar(
-            select(OAuthClient.id).where(
-                OAuthClient.tenant_id == api.tenant_id, OAuthClient.client_id == api.client_id
-            )
-        )
-        assert client_pk is not None
-        session.add(
-            OAuthToken(
-                tenant_id=api.tenant_id,
-                client_pk=client_pk,
-                user_id=user_id,
-                token_hash=digest(raw),
-                scopes=" ".join(scopes),
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
-    return replace(api, token=raw, scopes=scopes)
+    return await api.acting_as(user_id, scopes)
 
 
 async def as_role(api: Api, role: str, account_id: int | None = None) -> Api:
